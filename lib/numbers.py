@@ -1,0 +1,42 @@
+"""One strict number parser for every raw file and user dataset (checker and loader share it).
+
+Full-width digits, minus signs and thousands separators are normalised (NFKC); anything else that
+is not a number raises, naming where it came from. Nothing is coerced to NaN silently.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+_MISSING = {"", "nan", "na", "n/a", "-", "--", "…", "...", "none", "null"}
+
+
+class NumberParseError(ValueError):
+    """A cell that should hold a number holds something else."""
+
+
+def parse_number(value: object, *, where: str = "") -> float:
+    """Parse one cell to float; blank-like cells give NaN, garbage raises NumberParseError."""
+    if value is None:
+        return math.nan
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return float(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = text.replace("\u2212", "-").replace(",", "").replace(" ", "")
+    if text.lower() in _MISSING:
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise NumberParseError(f"{where}: expected a number, found {value!r}") from None
+
+
+def parse_column(values: pd.Series, *, where: str) -> pd.Series:
+    """Parse a whole column strictly; the error names the first offending row label."""
+    out = []
+    for idx, v in values.items():
+        out.append(parse_number(v, where=f"{where}, row {idx}"))
+    return pd.Series(out, index=values.index, dtype=float)
