@@ -98,3 +98,12 @@ def build_index(df: pd.DataFrame, indicators: tuple[Indicator, ...], *, years: l
     dims = {i.name: i.dimension for i in indicators}
     dirs = {i.name: i.direction for i in indicators}
     return composite_index(X, dirs, dims, weighting=weighting, shift=shift)
+
+
+def open_edition_index(df: pd.DataFrame, folder, *, weighting: str = "entropy",
+                       shift: float = 1e-4) -> tuple[tuple[Indicator, ...], list[int], IndexResult]:
+    """The open edition's indicator system, its complete-data window and the index over it."""
+    fx = pd.read_csv(folder / "exchange_rate.csv").set_index("year").cny_per_usd
+    system = open_indicators(fx)
+    years = complete_years(indicator_matrix(df, system))
+    return system, years, build_index(df, system, years=years, weighting=weighting, shift=shift)

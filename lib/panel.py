@@ -71,9 +71,10 @@ def fit_fe(df: pd.DataFrame, y: str, x: list[str], *, entity: str = "city_code",
         raise SpecificationError(f"variables not in the data: {absent}")
     na = df[cols].isna().any(axis=1)
     if na.any():
-        r = df.loc[na].iloc[0]
-        bad = [c for c in cols if pd.isna(r[c])]
-        raise SpecificationError(f"missing values in {bad} (first at {entity}={r[entity]}, {time}={r[time]}); "
+        first = df.index[na][0]
+        bad = [c for c in cols if pd.isna(df.at[first, c])]
+        where = f"{entity}={df.at[first, entity]}, {time}={df.at[first, time]}"
+        raise SpecificationError(f"missing values in {bad} (first at {where}); "
                                  "drop those rows explicitly or choose another window")
     d = df.set_index([entity, time]).sort_index()
     D = _dummies(d.index, entity_effects, time_effects)

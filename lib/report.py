@@ -1,0 +1,80 @@
+"""Glue helpers: every number in the prose comes from here, as a plain Python value.
+
+``rep = report.chapter("ch04")`` prefixes keys (``ch04_<name>``); ``rep.num`` glues a float or int
+(numpy scalars converted first, so numpy 2 never renders ``np.float64(...)``); ``rep.text`` glues
+a preformatted string (p-value text, star strings, city names); ``rep.table`` glues a MyST table.
+Formatting rules live in :func:`fmt_p` and :func:`stars` only.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+STAR_LEVELS = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
+
+
+def to_python(x):
+    """numpy scalar -> Python scalar; refuse NaN and arrays (a glued value must be one number)."""
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        raise ValueError(f"refusing to glue a non-finite number: {x!r}")
+    if not isinstance(x, (int, float, str)):
+        raise TypeError(f"glue needs an int, float or str, got {type(x).__name__}")
+    return x
+
+
+def stars(p: float) -> str:
+    for level, s in STAR_LEVELS:
+        if p < level:
+            return s
+    return ""
+
+
+def fmt_p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+@dataclass
+class Chapter:
+    prefix: str
+    keys: dict = field(default_factory=dict)
+
+    def _glue(self, name: str, value, display: bool = False) -> str:
+        from myst_nb import glue
+
+        key = f"{self.prefix}_{name}"
+        glue(key, value, display=display)
+        self.keys[key] = value if isinstance(value, (int, float, str)) else "<object>"
+        return key
+
+    def num(self, name: str, value) -> str:
+        return self._glue(name, to_python(value))
+
+    def text(self, name: str, value: str) -> str:
+        return self._glue(name, str(value))
+
+    def figure(self, name: str, fig) -> str:
+        """Glue a plotly figure (interactive HTML plus a PNG for the PDF); place it with glue:figure."""
+        return self._glue(name, fig)
+
+    def table(self, name: str, markdown: str) -> str:
+        from IPython.display import Markdown
+
+        return self._glue(name, Markdown(markdown))
+
+    def save(self, folder: Path) -> Path:
+        """Write the glued scalars to ``<folder>/<prefix>.json`` (headline numbers for comparisons)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.prefix}.json"
+        scalars = {k: v for k, v in self.keys.items() if isinstance(v, (int, float, str))}
+        path.write_text(json.dumps(scalars, indent=1, ensure_ascii=False), encoding="utf-8")
+        return path
+
+
+def chapter(prefix: str) -> Chapter:
+    return Chapter(prefix)
