@@ -59,8 +59,17 @@ class Chapter:
         return self._glue(name, str(value))
 
     def figure(self, name: str, fig) -> str:
-        """Glue a plotly figure (interactive HTML plus a PNG for the PDF); place it with glue:figure."""
-        return self._glue(name, fig)
+        """Glue a plotly figure (interactive HTML plus a PNG for the PDF); place it with glue:figure.
+
+        The bundle is built by the thesis renderer and glued as such: gluing the figure itself would
+        let plotly's ``_ipython_display_`` display it and glue an empty bundle.
+        """
+        import plotly.io as pio
+
+        from lib import plotting  # noqa: F401  (registers the renderer)
+
+        bundle = pio.renderers["thesis"].to_mimebundle(fig.to_dict())
+        return self._glue(name, _Bundle(bundle))
 
     def table(self, name: str, markdown: str) -> str:
         from IPython.display import Markdown
@@ -74,6 +83,16 @@ class Chapter:
         scalars = {k: v for k, v in self.keys.items() if isinstance(v, (int, float, str))}
         path.write_text(json.dumps(scalars, indent=1, ensure_ascii=False), encoding="utf-8")
         return path
+
+
+class _Bundle:
+    """A ready mimebundle that IPython displays as is."""
+
+    def __init__(self, bundle: dict):
+        self.bundle = bundle
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.bundle
 
 
 def chapter(prefix: str) -> Chapter:
