@@ -175,7 +175,12 @@ def stage(executed_dir: Path, stage_dir: Path, stems: list[str]) -> Path:
     for stem in stems:
         dst = stage_dir / f"{stem}.ipynb"
         dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(executed_dir / f"{stem}.ipynb", dst)
+        nb = json.loads((executed_dir / f"{stem}.ipynb").read_text(encoding="utf-8"))
+        for cell in nb["cells"]:  # papermill's injected parameters are for the record, not the reader
+            tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+            if "injected-parameters" in tags and "remove-cell" not in tags:
+                tags.append("remove-cell")
+        dst.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     return stage_dir
 
 
