@@ -9,8 +9,8 @@ Three equations, all with the same controls *W* and on the same sample:
 
 so that :math:`c = c' + \sum_k a_k b_k` holds exactly (omitted-variable algebra of least squares;
 it also holds for the two-way within estimator, which is least squares on projected data).
-Panels use ``linearmodels.PanelOLS`` with entity and time effects and standard errors clustered by
-entity; the bootstrap re-estimates by the Frisch-Waugh-Lovell route (entity-demeaned data with
+Panels use :func:`lib.panel.fit_fe` (linearmodels ``PanelOLS`` coefficients) with entity and time
+effects and standard errors clustered by entity under the project's one convention (Stata/plm "sss"); the bootstrap re-estimates by the Frisch-Waugh-Lovell route (entity-demeaned data with
 entity-demeaned year dummies), which gives the same coefficients much faster.
 """
 from __future__ import annotations
@@ -22,8 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from linearmodels import PanelOLS
-from linearmodels.panel.utility import AbsorbingEffectError
 from scipy.stats import norm
 
 _BLOCK = 250  # bootstrap replications per random stream: results do not depend on n_jobs
@@ -108,12 +106,14 @@ def _check(data: pd.DataFrame, cols: list[str], dropna: bool) -> pd.DataFrame:
 def _fit(d: pd.DataFrame, dep: str, regs: list[str], panel: bool, cov_type: str):
     """Return coefficient, standard error of each regressor."""
     if panel:
-        kw = {"cluster_entity": True} if cov_type == "clustered" else {}
+        from lib.panel import SpecificationError, fit_fe
+
         try:
-            res = PanelOLS(d[dep], d[regs], entity_effects=True, time_effects=True).fit(cov_type=cov_type, **kw)
-        except AbsorbingEffectError as exc:
-            raise ValueError(f"a regressor of {dep} is absorbed by the fixed effects: {exc}") from exc
-        return res.params, res.std_errors
+            r = fit_fe(d.reset_index(), dep, regs, entity=d.index.names[0], time=d.index.names[1],
+                       cluster="entity" if cov_type == "clustered" else None)
+        except SpecificationError as exc:
+            raise ValueError(f"equation for {dep}: {exc}") from exc
+        return r.params, r.se
     res = sm.OLS(d[dep].astype(float), sm.add_constant(d[regs].astype(float), has_constant="add")).fit(cov_type=cov_type)
     return res.params, res.bse
 
@@ -137,11 +137,11 @@ def mediation(data: pd.DataFrame, *, x: str, m: str | Sequence[str], y: str, con
     controls : sequence of str
         Covariates entering all three equations.
     entity, time : str, optional
-        Give both for a panel: two-way (entity and time) fixed effects via ``linearmodels.PanelOLS``.
+        Give both for a panel: two-way (entity and time) fixed effects via :func:`lib.panel.fit_fe`.
     cov_type : str, optional
         Default ``"nonrobust"`` (classical OLS, as Baron and Kenny and pingouin) for cross-sections,
-        passed to statsmodels; ``"clustered"`` (by entity, linearmodels' default small-sample
-        factor) for panels, passed to linearmodels.
+        passed to statsmodels; ``"clustered"`` (by entity, Stata/plm "sss" factor, see
+        :func:`lib.panel.cluster_covariance`) or ``"unadjusted"`` for panels.
     n_boot : int
         Bootstrap replications for the indirect effects (0 = none): resampling units for
         cross-sections, whole entities (cluster bootstrap) for panels.
@@ -176,6 +176,8 @@ def mediation(data: pd.DataFrame, *, x: str, m: str | Sequence[str], y: str, con
     if n_boot < 0 or (n_boot > 0 and seed is None):
         raise ValueError("n_boot must be >= 0, and a bootstrap needs an explicit seed")
     cov = cov_type or ("clustered" if panel else "nonrobust")
+    if panel and cov not in ("clustered", "unadjusted"):
+        raise ValueError(f"cov_type for panels must be 'clustered' or 'unadjusted', got {cov!r}")
     ctrl = list(controls)
     d = _check(data, [x, *meds, y, *ctrl] + ([entity, time] if panel else []), dropna)
     if panel:

@@ -45,6 +45,24 @@ class RegResult:
         return pd.DataFrame({"coef": self.params, "se": self.se, "p": self.pvalues})
 
 
+def cluster_covariance(X: np.ndarray, e: np.ndarray, groups) -> tuple[np.ndarray, int]:
+    r"""Cluster-robust covariance with the Stata/plm ``"sss"`` factor, the project's one convention.
+
+    :math:`V = \frac{G}{G-1}\frac{N-1}{N-K}(X'X)^{-1}\sum_g X_g'e_g e_g'X_g (X'X)^{-1}` for the
+    (within-transformed) regressors X with K columns. Returns (V, G); use t(G-1) critical values.
+    """
+    groups = np.asarray(groups)
+    n, k = X.shape
+    labels, codes = np.unique(groups, return_inverse=True)
+    G = len(labels)
+    if G < 2:
+        raise SpecificationError("clustered standard errors need at least two clusters")
+    scores = np.zeros((G, k))
+    np.add.at(scores, codes, X * e[:, None])
+    bread = np.linalg.inv(X.T @ X)
+    return G / (G - 1) * (n - 1) / (n - k) * bread @ (scores.T @ scores) @ bread, G
+
+
 def _dummies(idx: pd.MultiIndex, entity: bool, time: bool) -> np.ndarray:
     cols = [np.ones(len(idx))]
     if entity:
@@ -96,12 +114,7 @@ def fit_fe(df: pd.DataFrame, y: str, x: list[str], *, entity: str = "city_code",
     e = yt - Xt @ beta
     n, k = Xt.shape
     if cluster == "entity":
-        g = d.index.get_level_values(0)
-        groups = pd.unique(g)
-        XtXi = np.linalg.inv(Xt.T @ Xt)
-        meat = sum(np.outer(s, s) for s in (Xt[g == c].T @ e[g == c] for c in groups))
-        G = len(groups)
-        V = G / (G - 1) * (n - 1) / (n - k) * XtXi @ meat @ XtXi
+        V, G = cluster_covariance(Xt, e, d.index.get_level_values(0))
         dof, cov_type = G - 1, f"clustered by {entity} (Stata/plm 'sss': G/(G-1)(N-1)/(N-K)), t({G - 1})"
         n_clusters = G
     elif cluster is None:
