@@ -104,7 +104,14 @@ def data_hash(edition: str) -> str:
     return _sha(manifest.read_bytes()) if manifest.exists() else "no-manifest"
 
 
-def chapter_inputs(stem: str, overrides: dict, edition: str = "open") -> dict:
+def execution_order(stems: list[str]) -> list[str]:
+    """Book order, except that chapters reading other chapters' results (the ledger) run last."""
+    def reads_results(stem: str) -> bool:
+        return "ledger" in lib_modules_used((paths.ROOT / f"{stem}.md").read_text(encoding="utf-8"))
+    return [s for s in stems if not reads_results(s)] + [s for s in stems if reads_results(s)]
+
+
+def chapter_inputs(stem: str, overrides: dict, edition: str = "open", results: Path | None = None) -> dict:
     src = (paths.ROOT / f"{stem}.md").read_text(encoding="utf-8")
     mods = sorted(lib_modules_used(src))
     lib_hash = {}
@@ -120,6 +127,10 @@ def chapter_inputs(stem: str, overrides: dict, edition: str = "open") -> dict:
         for p in sorted(paths.REFERENCE.rglob("*")):
             if p.is_file():
                 lib_hash[p.relative_to(paths.ROOT).as_posix()] = _sha(p.read_bytes())
+    if "ledger" in mods and results is not None and results.exists():  # the other chapters' results
+        for p in sorted(results.glob("ch*.json")):
+            lib_hash["results/" + p.name] = _sha(p.read_bytes())
+        lib_hash["ledger_expected.yml"] = _sha((paths.ROOT / "ledger_expected.yml").read_bytes())
     return {"source": _sha(src.encode()), "lib": lib_hash, "data": data_hash(edition),
             "params": _sha((paths.PARAMS_FILE).read_bytes()), "overrides": overrides,
             "packages": package_versions(), "static_figures": os.environ.get("THESIS_STATIC_FIGS", "1")}
@@ -141,7 +152,7 @@ def execute_chapter(stem: str, out_dir: Path, *, overrides: dict | None = None, 
     overrides = dict(overrides or {})
     out = out_dir / f"{stem}.ipynb"
     record = out.with_suffix(".inputs.json")
-    inputs = chapter_inputs(stem, overrides, edition)
+    inputs = chapter_inputs(stem, overrides, edition, out_dir / "results")
     if not force and out.exists() and record.exists() and json.loads(record.read_text()) == inputs:
         return Outcome(stem, False, 0.0)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +181,7 @@ def stage(executed_dir: Path, stage_dir: Path, stems: list[str]) -> Path:
     for f in STAGED_FILES:
         shutil.copy(paths.ROOT / f, stage_dir / f)
     shutil.copytree(paths.ROOT / "_ext", stage_dir / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(paths.ROOT / "bib", stage_dir / "bib")
     toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
     (stage_dir / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     for stem in stems:

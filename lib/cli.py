@@ -19,7 +19,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     builders = [b for b, on in (("html", args.html), ("pdflatex", args.pdf)) if on] or ["html", "pdflatex"]
     stems = build.toc_chapters()
     t0 = time.perf_counter()
-    for i, stem in enumerate(stems, 1):
+    for i, stem in enumerate(build.execution_order(stems), 1):
         o = build.execute_chapter(stem, paths.EXECUTED, force=args.force)
         state = f"executed in {o.seconds:.1f} s" if o.executed else "unchanged, skipped"
         print(f"[{i}/{len(stems)}] {stem}: {state}", flush=True)

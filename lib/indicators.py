@@ -121,20 +121,23 @@ class IndexResult:
 
 
 def composite_index(X: pd.DataFrame, directions: Mapping[str, int], dimensions: Mapping[str, str], *,
-                    weighting: Literal["entropy", "equal"] = "entropy",
+                    weighting: Literal["entropy", "equal", "pca"] = "entropy",
                     shift: float = 1e-4) -> IndexResult:
     r"""Index :math:`H_i = \sum_j w_j z_{ij}`; sub-index of dimension D is :math:`\sum_{j\in D} w_j z_{ij}`.
 
     Standardisation is min-max with directions over the pooled city-years (so that levels are
-    comparable over time); weights are entropy (default) or equal across indicators.
+    comparable over time); weights are entropy (default), equal, or first-principal-component
+    (:func:`pca_weights`).
     """
     Z = standardise(X, directions, method="minmax", shift=shift)
     if weighting == "entropy":
         w = entropy_weights(Z).weights
     elif weighting == "equal":
         w = pd.Series(1 / Z.shape[1], index=Z.columns)
+    elif weighting == "pca":
+        w = pca_weights(Z)
     else:
-        raise ValueError(f"weighting must be 'entropy' or 'equal', got {weighting!r}")
+        raise ValueError(f"weighting must be 'entropy', 'equal' or 'pca', got {weighting!r}")
     dims = pd.Series({c: dimensions[c] for c in Z.columns})
     sub = (Z * w).T.groupby(dims).sum().T
     return IndexResult(index=(Z * w).sum(axis=1), subindices=sub, weights=w,
@@ -161,3 +164,17 @@ def topsis(X: pd.DataFrame, weights, directions: Mapping[str, int], *,
     d_plus = np.sqrt(((V - best) ** 2).sum(axis=1))
     d_minus = np.sqrt(((V - worst) ** 2).sum(axis=1))
     return d_minus / (d_plus + d_minus)
+
+
+def pca_weights(Z: pd.DataFrame) -> pd.Series:
+    r"""Weights from the first principal component of the standardised indicators.
+
+    The indicators are z-scored, the first eigenvector :math:`v_1` of their correlation matrix is taken
+    and the weights are :math:`|v_{1j}|/\sum_k |v_{1k}|` (a common robustness alternative to entropy
+    weights; signs are dropped because directions are already applied in the standardisation).
+    """
+    _check_matrix(Z)
+    C = np.corrcoef(Z.to_numpy(float), rowvar=False)
+    vals, vecs = np.linalg.eigh(C)
+    v = np.abs(vecs[:, np.argmax(vals)])
+    return pd.Series(v / v.sum(), index=Z.columns)

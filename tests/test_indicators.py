@@ -72,3 +72,12 @@ def test_composite_index_subindices_add_up():
     r = I.composite_index(X, {c: 1 for c in X}, {"a": "d1", "b": "d1", "c": "d2", "d": "d2"})
     assert np.allclose(r.subindices.sum(axis=1), r.index)
     assert r.weights.sum() == pytest.approx(1.0)
+
+
+def test_pca_weights_favour_the_common_factor():
+    rng = np.random.default_rng(5)
+    f = rng.normal(size=200)
+    Z = pd.DataFrame({"a": f + 0.1 * rng.normal(size=200), "b": f + 0.1 * rng.normal(size=200),
+                      "noise": rng.normal(size=200)})
+    w = I.pca_weights(Z)
+    assert w.sum() == pytest.approx(1.0) and w["noise"] < 0.1 < w["a"]
