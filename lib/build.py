@@ -196,12 +196,12 @@ def stage(executed_dir: Path, stage_dir: Path, stems: list[str]) -> Path:
     return stage_dir
 
 
-def render(stage_dir: Path, builder: str, out_root: Path) -> Path:
-    """Run jupyter-book on the staged source; warnings are errors for HTML."""
+def render(stage_dir: Path, builder: str, out_root: Path, *, warnings_as_errors: bool = True) -> Path:
+    """Run jupyter-book on the staged source; warnings are errors for the full HTML book."""
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(stage_dir), "--path-output",
            str(out_root), "--builder", builder, "-n", "--keep-going"]
-    if builder == "html":
+    if builder == "html" and warnings_as_errors:
         cmd.append("-W")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     log = out_root / "_build" / f"{builder}.log"

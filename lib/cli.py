@@ -1,8 +1,10 @@
-"""``thesis``: build the book, list parameters, curate data.
+"""``thesis``: build the book, rerun a chapter with other parameters, inspect parameters and claims.
 
-    thesis build [--html] [--pdf] [--force]   execute changed chapters, render HTML and/or PDF
-    thesis params [--chapter STEM]            every parameter with type, default, allowed values
-    thesis curate                             rebuild data/open from ../shared/data/raw
+    thesis build [--html] [--pdf] [--force]         execute changed chapters, render HTML and/or PDF
+    thesis run CHAPTER [-p NAME=VALUE ...] [-f FILE] rerun one chapter into _runs/, compare with the book
+    thesis params [--chapter CHAPTER]               parameters with type, default, allowed values
+    thesis ledger                                   the claims ledger of the last build
+    thesis curate                                   rebuild data/open from ../shared/data/raw
 """
 from __future__ import annotations
 
@@ -36,10 +38,53 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    from lib import params
+    from lib import params, runs
 
+    names = None
+    if args.chapter:
+        stem = runs.resolve_chapter(args.chapter)
+        names = runs.chapter_parameters(stem)
+        print(f"{stem} reads {len(names)} parameter(s):")
     for name, s in params.schema().items():
-        print(f"{name}  ({s.type}, default {s.default!r}; allowed: {s.allowed()})\n    {s.doc}")
+        if names is None or name in names:
+            print(f"{name}  ({s.type}, default {s.default!r}; allowed: {s.allowed()})\n    {s.doc}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import yaml
+
+    from lib import runs
+
+    overrides = {}
+    if args.file:
+        loaded = yaml.safe_load(open(args.file, encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{args.file}: expected a mapping of parameter names to values")
+        overrides.update(loaded)
+    overrides.update(runs.parse_assignments(args.param or []))
+    out = runs.run_chapter(args.chapter, overrides)
+    table = __import__("pandas").read_csv(out / "comparison.csv")
+    changed = table[table.changed]
+    print(f"\n{len(changed)} of {len(table)} headline values differ from the canonical book:")
+    if len(changed):
+        print(changed[["key", "canonical", "rerun", "difference"]].to_string(index=False))
+    print(f"\nrun folder: {out}\nHTML: {out / '_build' / 'html'}\ncomparison: {out / 'comparison.csv'}")
+    return 0
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    from lib import ledger
+
+    res = paths.EXECUTED / "results"
+    if not res.exists():
+        raise FileNotFoundError(f"no results in {res}: run `thesis build` first")
+    verdicts, expected = ledger.evaluate(ledger.load_results(res)), ledger.expected()
+    width = max(len(c.id) for c in ledger.CLAIMS)
+    for c in ledger.CLAIMS:
+        v = verdicts[c.id]
+        flag = "" if expected.get(c.id) == v.status else f"   (committed: {expected.get(c.id)})"
+        print(f"{c.id:<{width}}  {v.status:<16}  {v.evidence}{flag}")
     return 0
 
 
@@ -59,8 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--pdf", action="store_true", help="render the PDF only (with --html: both)")
     b.add_argument("--force", action="store_true", help="re-execute every chapter")
     b.set_defaults(func=cmd_build)
-    p = sub.add_parser("params", help="list every study parameter")
+    p = sub.add_parser("params", help="list every study parameter (or those one chapter reads)")
+    p.add_argument("--chapter", help="e.g. 07 or 07_threshold")
     p.set_defaults(func=cmd_params)
+    r = sub.add_parser("run", help="rerun one chapter with other parameters into its own folder")
+    r.add_argument("chapter", help="e.g. 07, 07_threshold or threshold")
+    r.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="a parameter (repeatable)")
+    r.add_argument("-f", "--file", help="YAML file of parameters")
+    r.set_defaults(func=cmd_run)
+    led = sub.add_parser("ledger", help="print the claims ledger of the last build")
+    led.set_defaults(func=cmd_ledger)
     c = sub.add_parser("curate", help="rebuild data/open from the raw public statistics")
     c.set_defaults(func=cmd_curate)
     args = ap.parse_args(argv)
