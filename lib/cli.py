@@ -3,6 +3,7 @@
     thesis build [--html] [--pdf] [--force]         execute changed chapters, render HTML and/or PDF
     thesis run CHAPTER [-p NAME=VALUE ...] [-f FILE] rerun one chapter into _runs/, compare with the book
     thesis params [--chapter CHAPTER]               parameters with type, default, allowed values
+    thesis check FOLDER                             check a full-edition dataset, report every problem
     thesis ledger                                   the claims ledger of the last build
     thesis curate                                   rebuild data/open from ../shared/data/raw
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from lib import paths
 
@@ -88,6 +90,20 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from lib import full_edition
+
+    problems = full_edition.check(Path(args.folder))
+    if not problems:
+        print(f"{args.folder}: no problems found")
+        return 0
+    for p in problems:
+        print(p, file=sys.stderr)
+    err = full_edition.DatasetError(problems)
+    print(f"{len(problems)} problem(s); nothing was written", file=sys.stderr)
+    return err.exit_code
+
+
 def cmd_curate(args: argparse.Namespace) -> int:
     from lib import curate
 
@@ -112,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="a parameter (repeatable)")
     r.add_argument("-f", "--file", help="YAML file of parameters")
     r.set_defaults(func=cmd_run)
+    ch = sub.add_parser("check", help="check a full-edition dataset (schema: data/full_schema.md)")
+    ch.add_argument("folder", help="folder with observations.csv, indicators.csv, reference.csv")
+    ch.set_defaults(func=cmd_check)
     led = sub.add_parser("ledger", help="print the claims ledger of the last build")
     led.set_defaults(func=cmd_ledger)
     c = sub.add_parser("curate", help="rebuild data/open from the raw public statistics")

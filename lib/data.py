@@ -19,10 +19,12 @@ class PanelError(ValueError):
 
 
 def data_dir(edition: str = "open"):
-    folder = paths.DATA / edition
+    """Curated folder of an edition: data/open, or data/full/curated (made by `thesis build --edition full`)."""
+    folder = paths.DATA / "open" if edition == "open" else paths.DATA / "full" / "curated"
     if not (folder / "panel.csv").exists():
         raise FileNotFoundError(f"no curated panel in {folder}; for the open edition run "
-                                "`python -m lib.curate`, for the full edition see data/README.md")
+                                "`python -m lib.curate`, for the full edition put your data in data/full "
+                                "(schema: data/full_schema.md) and run `thesis check data/full`")
     return folder
 
 

@@ -107,3 +107,21 @@ def open_edition_index(df: pd.DataFrame, folder, *, weighting: str = "entropy",
     system = open_indicators(fx)
     years = complete_years(indicator_matrix(df, system))
     return system, years, build_index(df, system, years=years, weighting=weighting, shift=shift)
+
+
+def declared_indicators(folder) -> tuple[Indicator, ...]:
+    """The full edition's index indicators, as the user declared them in indicators.csv."""
+    decl = pd.read_csv(folder / "indicators.csv", dtype=str, keep_default_na=False)
+    decl = decl[decl.role == "hqd"]
+    return tuple(Indicator(r.indicator, r.dimension, int(r.direction.replace("+", "")), r.definition,
+                           (lambda name: lambda d: d[name])(r.indicator), "") for r in decl.itertuples())
+
+
+def edition_index(df: pd.DataFrame, folder, *, weighting: str = "entropy",
+                  shift: float = 1e-4) -> tuple[tuple[Indicator, ...], list[int], IndexResult]:
+    """Index of the edition whose curated folder is given: declared indicators (full) or open proxies."""
+    if (folder / "indicators.csv").exists():
+        system = declared_indicators(folder)
+        years = complete_years(indicator_matrix(df, system))
+        return system, years, build_index(df, system, years=years, weighting=weighting, shift=shift)
+    return open_edition_index(df, folder, weighting=weighting, shift=shift)

@@ -140,4 +140,7 @@ def load(overrides: Mapping[str, Any] | None = None, path: Path = paths.PARAMS_F
     values.update(validate(overrides or {}, path))
     if values["year_start"] > values["year_end"]:
         raise ParameterError(f"year_start {values['year_start']} is after year_end {values['year_end']}")
+    if values["agglomeration_measure"] == "lq_adv" and values["edition"] != "full":
+        raise ParameterError("parameter 'agglomeration_measure': 'lq_adv' needs sub-sector employment, "
+                             "which only the full edition has (set edition: full)")
     return Params(MappingProxyType(values))

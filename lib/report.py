@@ -71,6 +71,10 @@ class Chapter:
         bundle = pio.renderers["thesis"].to_mimebundle(fig.to_dict())
         return self._glue(name, _Bundle(bundle))
 
+    def markdown(self, name: str, markdown: str) -> str:
+        """Glue a MyST passage chosen by the code (e.g. an edition note); place it with glue:md."""
+        return self.table(name, markdown)
+
     def table(self, name: str, markdown: str) -> str:
         from IPython.display import Markdown
 
