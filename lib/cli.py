@@ -1,6 +1,7 @@
 """``thesis``: build the book, rerun a chapter with other parameters, inspect parameters and claims.
 
     thesis build [--html] [--pdf] [--force]         execute changed chapters, render HTML and/or PDF
+    thesis build --edition full [--data DIR]        the thesis's exact specification on your data
     thesis run CHAPTER [-p NAME=VALUE ...] [-f FILE] rerun one chapter into _runs/, compare with the book
     thesis params [--chapter CHAPTER]               parameters with type, default, allowed values
     thesis check FOLDER                             check a full-edition dataset, report every problem
@@ -17,25 +18,42 @@ from pathlib import Path
 from lib import paths
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def build_book(out_root: Path, *, overrides: dict, builders: list[str], force: bool) -> None:
+    """Execute every changed chapter into <out_root>/_build/executed and render it there."""
     from lib import build
 
-    builders = [b for b, on in (("html", args.html), ("pdflatex", args.pdf)) if on] or ["html", "pdflatex"]
+    executed = out_root / "_build" / "executed"
     stems = build.toc_chapters()
     t0 = time.perf_counter()
     for i, stem in enumerate(build.execution_order(stems), 1):
-        o = build.execute_chapter(stem, paths.EXECUTED, force=args.force)
+        o = build.execute_chapter(stem, executed, overrides=overrides, force=force,
+                                  edition=overrides.get("edition", "open"))
         state = f"executed in {o.seconds:.1f} s" if o.executed else "unchanged, skipped"
         print(f"[{i}/{len(stems)}] {stem}: {state}", flush=True)
-    stage = build.stage(paths.EXECUTED, build.STAGE, stems)
+    stage = build.stage(executed, out_root / "_build" / "stage", stems)
     for b in builders:
         t1 = time.perf_counter()
-        build.render(stage, b, paths.ROOT)
+        build.render(stage, b, out_root)
         print(f"rendered {b} in {time.perf_counter() - t1:.1f} s", flush=True)
     if "pdflatex" in builders:
-        print(f"PDF: {build.check_pdf(paths.ROOT)}")
-    print(f"HTML: {paths.BUILD / 'html' / 'index.html'}" if "html" in builders else "")
+        print(f"PDF: {build.check_pdf(out_root)}")
+    if "html" in builders:
+        print(f"HTML: {out_root / '_build' / 'html' / 'index.html'}")
     print(f"total {time.perf_counter() - t0:.1f} s")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    builders = [b for b, on in (("html", args.html), ("pdflatex", args.pdf)) if on] or ["html", "pdflatex"]
+    if args.edition == "open":
+        build_book(paths.ROOT, overrides={}, builders=builders, force=args.force)
+        return 0
+    from lib import full_edition
+
+    curated = full_edition.curate(Path(args.data), paths.DATA / "full" / "curated")
+    print(f"full-edition data checked and curated into {curated}")
+    out = paths.ROOT / "_runs" / "full-edition"
+    build_book(out, overrides={"edition": "full", "agglomeration_measure": "lq_adv"},
+               builders=builders, force=args.force)
     return 0
 
 
@@ -119,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--html", action="store_true", help="render HTML only (with --pdf: both)")
     b.add_argument("--pdf", action="store_true", help="render the PDF only (with --html: both)")
     b.add_argument("--force", action="store_true", help="re-execute every chapter")
+    b.add_argument("--edition", choices=["open", "full"], default="open",
+                   help="full: check and curate --data, then build the book into _runs/full-edition")
+    b.add_argument("--data", default=str(paths.DATA / "full"), help="full-edition input folder")
     b.set_defaults(func=cmd_build)
     p = sub.add_parser("params", help="list every study parameter (or those one chapter reads)")
     p.add_argument("--chapter", help="e.g. 07 or 07_threshold")
@@ -138,9 +159,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:  # noqa: BLE001  (one clear line per failure, with its own exit code)
+        from lib.full_edition import DatasetError
+
+        if isinstance(exc, DatasetError):
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        if isinstance(exc, (ValueError, FileNotFoundError, RuntimeError, KeyError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":
