@@ -24,6 +24,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.stats import norm
 
+from lib.seeds import fresh
+
 _BLOCK = 250  # bootstrap replications per random stream: results do not depend on n_jobs
 
 
@@ -262,7 +264,7 @@ def _boot_block(des: _Design, seq: np.random.SeedSequence, reps: int) -> np.ndar
 
 def _bootstrap(des: _Design, est: np.ndarray, names: list[str], n_boot: int, level: float, seed,
                n_jobs: int) -> BootstrapCI:
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    ss = fresh(seed)  # never advance the caller's SeedSequence
     sizes = [min(_BLOCK, n_boot - s) for s in range(0, n_boot, _BLOCK)]
     seqs = ss.spawn(len(sizes))
     if n_jobs > 1:

@@ -57,7 +57,11 @@ class ThesisRenderer(MimetypeRenderer):
 
 pio.renderers["thesis"] = ThesisRenderer()
 pio.renderers.default = "thesis"
-pio.templates.default = "simple_white"
+# simple_white draws added shapes (add_hline, add_vline, add_shape) with zero line width: give them a visible one
+_template = go.layout.Template(pio.templates["simple_white"])
+_template.layout.shapedefaults = dict(line=dict(width=2, color="#444"), opacity=1)
+pio.templates["thesis"] = _template
+pio.templates.default = "thesis"
 
 
 def style(fig: go.Figure, *, title: str | None = None, height: int = 480, ytitle: str | None = None,

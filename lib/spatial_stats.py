@@ -145,7 +145,7 @@ def moran_by_period(wide: pd.DataFrame, w: SpatialWeights, *, permutations: int 
     _rng(seed, permutations)
     if not permutations:
         children = [None] * len(wide)
-    elif isinstance(seed, np.random.Generator):
+    elif isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
         children = seed.spawn(len(wide))
     else:
         children = np.random.SeedSequence(seed).spawn(len(wide))

@@ -38,6 +38,7 @@ import pandas as pd
 from scipy.stats import norm, t as student_t
 
 from lib.panel import cluster_covariance
+from lib.seeds import fresh
 from lib.threshold_bootstrap import bootstrap_f, entity_draws
 from lib.threshold_search import (FastSearcher, NaiveSearcher, PanelArrays, candidate_grid, lr_cutoff,
                                   min_regime_obs, panel_from_frame)
@@ -228,7 +229,7 @@ def _fit(df: pd.DataFrame, opts: dict, searcher_cls: type) -> ThresholdResult:
                                    entity_effects=opts.get("entity_effects", True))
     stages, tests = _search_all(data, m, trims, grid, searcher_cls)
     seed = opts.get("seed")
-    seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    seq = fresh(seed)  # never advance the caller's SeedSequence
     streams = seq.spawn(3)
     rows, draws_out = [], []
     for j, (stage, _) in enumerate(tests):

@@ -353,3 +353,18 @@ def test_panel_bad_inputs_are_named():
         spn.fit_spatial_panel(data, w, **FIT, model="sac")
     with pytest.raises(sw.SpatialInputError, match="missing columns"):
         spn.fit_spatial_panel(data, w, y="logc", x=["nope"], unit="state", time="year")
+
+
+def test_moran_by_period_accepts_a_seed_sequence():
+    import numpy as np
+    import pandas as pd
+
+    from lib import spatial_stats, spatial_weights
+
+    ids = list(range(6))
+    pairs = [(i, i + 1) for i in range(5)]
+    w = spatial_weights.from_neighbour_pairs(ids, pairs)
+    wide = pd.DataFrame(np.arange(18.0).reshape(3, 6), columns=ids, index=[2020, 2021, 2022])
+    a = spatial_stats.moran_by_period(wide, w, permutations=99, seed=np.random.SeedSequence(4))
+    b = spatial_stats.moran_by_period(wide, w, permutations=99, seed=np.random.SeedSequence(4))
+    pd.testing.assert_frame_equal(a, b)

@@ -225,3 +225,12 @@ def test_small_monte_carlo_coverage_size_and_power():
     assert coverage >= 0.85 and lr_set >= 0.85  # 0.95 nominal; 0.85 is > 3 binomial SE below at 50 draws
     assert power >= 0.9
     assert size <= 0.125  # 0.05 nominal; 0.125 is > 3 binomial SE above at 80 draws
+
+
+def test_a_passed_seed_sequence_is_not_advanced():
+    df = panel(4)
+    seq = np.random.SeedSequence(99)
+    kw = dict(**COLS, n_thresholds=1, trim=0.1, grid=30, n_boot=20)
+    a = fit_threshold(df, **kw, seed=seq)
+    b = fit_threshold(df, **kw, seed=seq)
+    assert a.p_values == b.p_values and np.array_equal(a.boot_f[0], b.boot_f[0])
