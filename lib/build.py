@@ -8,6 +8,7 @@ an interrupted build never leaves output that a later build would trust.
 from __future__ import annotations
 
 import ast
+import re
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ from lib import paths
 STAGE = paths.BUILD / "stage"
 RESULTS = paths.BUILD / "results"
 STAGED_FILES = ("_config.yml", "references.bib")
+OVERFULL_LIMIT_PT = 30.0  # a table or line may overrun the text block by at most ~1 cm
 
 
 def toc_chapters(toc: Path = paths.ROOT / "_toc.yml") -> list[str]:
@@ -182,6 +184,7 @@ def stage(executed_dir: Path, stage_dir: Path, stems: list[str]) -> Path:
         shutil.copy(paths.ROOT / f, stage_dir / f)
     shutil.copytree(paths.ROOT / "_ext", stage_dir / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(paths.ROOT / "bib", stage_dir / "bib")
+    shutil.copytree(paths.ROOT / "_static", stage_dir / "_static")
     toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
     (stage_dir / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     for stem in stems:
@@ -224,4 +227,18 @@ def check_pdf(out_root: Path) -> Path:
     missing = [line for line in text.splitlines() if "Missing character" in line]
     if missing:
         raise RuntimeError(f"LaTeX reported {len(missing)} missing characters, e.g. {missing[0]}")
+    over = [float(m) for m in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)", text)]
+    if over and max(over) > OVERFULL_LIMIT_PT:
+        raise RuntimeError(f"LaTeX: content {max(over):.0f}pt wider than the text block (limit "
+                           f"{OVERFULL_LIMIT_PT:g}pt); see {log}")
     return pdf
+
+
+def publish_pdf(out_root: Path) -> Path | None:
+    """Copy the PDF into the HTML site so that the preface's download link works offline."""
+    pdf, html = out_root / "_build" / "latex" / "thesis.pdf", out_root / "_build" / "html"
+    if pdf.exists() and html.exists():
+        (html / "_static").mkdir(exist_ok=True)
+        shutil.copyfile(pdf, html / "_static" / "thesis.pdf")
+        return html / "_static" / "thesis.pdf"
+    return None

@@ -37,6 +37,7 @@ def build_book(out_root: Path, *, overrides: dict, builders: list[str], force: b
         print(f"rendered {b} in {time.perf_counter() - t1:.1f} s", flush=True)
     if "pdflatex" in builders:
         print(f"PDF: {build.check_pdf(out_root)}")
+    build.publish_pdf(out_root)
     if "html" in builders:
         print(f"HTML: {out_root / '_build' / 'html' / 'index.html'}")
     print(f"total {time.perf_counter() - t0:.1f} s")

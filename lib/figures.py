@@ -77,8 +77,11 @@ def choropleth(df: pd.DataFrame, value: str, *, title: str, colorbar: str, geo: 
             for f in geo["features"] for r in [max(_rings(f["geometry"]), key=len)]]
     names = [CITIES.set_index("city_code").loc[int(f["properties"]["city_code"])].city_zh
              for f in geo["features"]]
+    codes = [int(f["properties"]["city_code"]) for f in geo["features"]]
+    dark = [categories is None and code in d.index and float(frac.get(code, 0)) > 0.6 for code in codes]
     fig.add_trace(go.Scatter(x=[c[0] for c in cent], y=[c[1] for c in cent], mode="text", text=names,
-                             textfont=dict(size=11, color="#222"), hoverinfo="skip", showlegend=False))
+                             textfont=dict(size=11, color=["white" if k else "#222" for k in dark]),
+                             hoverinfo="skip", showlegend=False))
     if categories is None:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
                                  marker=dict(colorscale=scale, cmin=lo, cmax=hi, color=[lo],

@@ -58,7 +58,8 @@ def open_indicators(fx: pd.Series) -> tuple[Indicator, ...]:
         Indicator("co2_intensity", "green", -1, "CO2 (t) per 10,000 CNY of GDP",
                   lambda d: d.co2 / (d.gdp * 1e4), "energy use and pollutant emissions per unit of GDP",
                   "EDGAR is a modelled inventory"),
-        Indicator("fdi_gdp", "openness", 1, "Foreign direct investment actually used / GDP",
+        Indicator("fdi_gdp", "openness", 1, "Foreign direct investment actually used (USD, converted at the "
+                  "annual average CNY rate of the G-P exchange-rate table) / GDP",
                   lambda d: _fdi_gdp(d, fx), "imports and exports / GDP",
                   "FDI stops in 2021 for 10 of the 13 cities"),
         Indicator("gdp_pc", "sharing", 1, "GDP per resident (CNY)", gdppc,

@@ -39,6 +39,13 @@ def fmt_p(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
+def fmt_p_boot(p: float, n_boot: int) -> str:
+    """A bootstrap p-value at the resolution its draws allow (0 of B draws is p < 1/B, not p < 0.001)."""
+    if p * n_boot < 1:
+        return f"< 1/{n_boot} (none of {n_boot} draws)"
+    return f"= {p:.3f}"
+
+
 @dataclass
 class Chapter:
     prefix: str
@@ -52,13 +59,13 @@ class Chapter:
         self.keys[key] = value if isinstance(value, (int, float, str)) else "<object>"
         return key
 
-    def num(self, name: str, value) -> str:
-        return self._glue(name, to_python(value))
+    def num(self, name: str, value) -> None:
+        self._glue(name, to_python(value))
 
-    def text(self, name: str, value: str) -> str:
-        return self._glue(name, str(value))
+    def text(self, name: str, value: str) -> None:
+        self._glue(name, str(value))
 
-    def figure(self, name: str, fig) -> str:
+    def figure(self, name: str, fig) -> None:
         """Glue a plotly figure (interactive HTML plus a PNG for the PDF); place it with glue:figure.
 
         The bundle is built by the thesis renderer and glued as such: gluing the figure itself would
@@ -69,16 +76,16 @@ class Chapter:
         from lib import plotting  # noqa: F401  (registers the renderer)
 
         bundle = pio.renderers["thesis"].to_mimebundle(fig.to_dict())
-        return self._glue(name, _Bundle(bundle))
+        self._glue(name, _Bundle(bundle))
 
-    def markdown(self, name: str, markdown: str) -> str:
+    def markdown(self, name: str, markdown: str) -> None:
         """Glue a MyST passage chosen by the code (e.g. an edition note); place it with glue:md."""
-        return self.table(name, markdown)
+        self.table(name, markdown)
 
-    def table(self, name: str, markdown: str) -> str:
+    def table(self, name: str, markdown: str) -> None:
         from IPython.display import Markdown
 
-        return self._glue(name, Markdown(markdown))
+        self._glue(name, Markdown(markdown))
 
     def save(self, folder: Path) -> Path:
         """Write the glued scalars to ``<folder>/<prefix>.json`` (headline numbers for comparisons)."""

@@ -5,6 +5,7 @@ for the fixed effects, N, clusters and within R-squared, and a note naming the e
 """
 from __future__ import annotations
 
+import re
 from typing import Mapping
 
 import pandas as pd
@@ -57,13 +58,33 @@ def to_myst(df: pd.DataFrame, *, label: str, caption: str, note: str = "",
     for row in d.itertuples(index=False):
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     body = "\n".join(lines)
-    out = f":::{{table}} {caption}\n:name: {label}\n:align: center\n\n{body}\n:::\n"
+    cls = ":class: longtable\n" if len(d) > LONG_TABLE_ROWS else ""  # may break across PDF pages
+    widths = " ".join(str(w) for w in _widths(d))  # wrapping columns in the PDF, proportional to content
+    out = f":::{{table}} {caption}\n:name: {label}\n:align: center\n:widths: {widths}\n{cls}\n{body}\n:::\n"
     if note:
         out += f"\n*Note:* {note}\n"
+    return out
+
+
+LONG_TABLE_ROWS = 15
+MINUS = "\u2212"  # a typographic minus: never separated from its number at a line break
+ZWSP = "\u200b"  # lets LaTeX break long identifiers and paths inside narrow table columns
+
+
+def _widths(d: pd.DataFrame) -> list[int]:
+    """Relative column widths: the 90th percentile of cell length, at least the longest header word."""
+    out = []
+    for col in d.columns:
+        lengths = d[col].map(lambda v: len(_cell(v))).to_numpy() if len(d) else [0]
+        head = max((len(w) for w in str(col).split()), default=1)
+        out.append(int(min(40, max(4, head, float(pd.Series(lengths).quantile(0.9))))))
     return out
 
 
 def _cell(v) -> str:
     if isinstance(v, float):
         return f"{v:.3f}"
-    return str(v).replace("|", "\\|")
+    text = re.sub(r"(^|\()-(?=\d)", lambda m: m.group(1) + MINUS, str(v).replace("|", "\\|"))
+    if len(text) > 14 and " " not in text:
+        text = text.replace("_", "_" + ZWSP).replace("/", "/" + ZWSP).replace(",", "," + ZWSP)
+    return text

@@ -33,6 +33,19 @@ def test_positive_effect_rule(beta, p, status):
     assert claim.evaluate({"ch06_beta": beta, "ch06_p": p}).status == status
 
 
+def test_stronger_at_high_needs_a_threshold():
+    claim = next(c for c in ledger.CLAIMS if c.id == "stronger_at_high")
+    assert claim.evaluate({"ch07_n_thr": 0, "ch07_effect_rises": 1}).status == ledger.UNTESTABLE
+    assert claim.evaluate({"ch07_n_thr": 1, "ch07_effect_rises": 1}).status == ledger.HOLDS
+
+
+def test_negative_significant_spillover_is_not_the_thesis_claim():
+    claim = next(c for c in ledger.CLAIMS if c.id == "spillovers")
+    r = {"ch09_indirect": -0.3, "ch09_indirect_p": 0.01, "ch09_weights": "contiguity"}
+    v = claim.evaluate(r)
+    assert v.status == ledger.FAILS and "negative" in v.evidence
+
+
 @pytest.mark.parametrize("n,status", [(2, ledger.HOLDS), (1, ledger.FAILS), (3, ledger.FAILS)])
 def test_double_threshold_rule(n, status):
     claim = next(c for c in ledger.CLAIMS if c.id == "double_threshold")
