@@ -115,7 +115,7 @@ def fit_fe(df: pd.DataFrame, y: str, x: list[str], *, entity: str = "city_code",
     n, k = Xt.shape
     if cluster == "entity":
         V, G = cluster_covariance(Xt, e, d.index.get_level_values(0))
-        dof, cov_type = G - 1, f"clustered by {entity} (Stata/plm 'sss': G/(G-1)(N-1)/(N-K)), t({G - 1})"
+        dof, cov_type = G - 1, f"clustered by {entity} (Stata/plm sss factor G/(G-1)·(N-1)/(N-K)), t({G - 1})"
         n_clusters = G
     elif cluster is None:
         V, dof = res.cov.to_numpy(), res.df_resid
