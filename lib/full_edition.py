@@ -224,7 +224,8 @@ def curate(folder: Path, target: Path | None = None) -> Path:
     base = pd.read_csv(paths.DATA / "open" / "panel.csv")
     user_cols = [c for c in wide.columns if c not in base.columns]
     panel = base.merge(wide[user_cols].reset_index(), on=["city_code", "year"], how="left")
-    tmp = Path(tempfile.mkdtemp(prefix=".curate-", dir=folder))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".curate-", dir=target.parent))  # same filesystem: atomic rename
     try:
         for name in ("reference_economy.csv", "exchange_rate.csv", "codebook.csv", "gaps.csv"):
             shutil.copyfile(paths.DATA / "open" / name, tmp / name)
