@@ -50,9 +50,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 0
     from lib import full_edition
 
-    curated = full_edition.curate(Path(args.data), paths.DATA / "full" / "curated")
+    curated = full_edition.curate(Path(args.data), paths.FULL_CURATED)
     print(f"full-edition data checked and curated into {curated}")
-    out = paths.ROOT / "_runs" / "full-edition"
+    out = Path(args.out) if args.out else paths.ROOT / "_runs" / "full-edition"
     build_book(out, overrides={"edition": "full", "agglomeration_measure": "lq_adv"},
                builders=builders, force=args.force)
     return 0
@@ -141,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--edition", choices=["open", "full"], default="open",
                    help="full: check and curate --data, then build the book into _runs/full-edition")
     b.add_argument("--data", default=str(paths.DATA / "full"), help="full-edition input folder")
+    b.add_argument("--out", help="output folder of the full edition (default _runs/full-edition)")
     b.set_defaults(func=cmd_build)
     p = sub.add_parser("params", help="list every study parameter (or those one chapter reads)")
     p.add_argument("--chapter", help="e.g. 07 or 07_threshold")

@@ -20,7 +20,7 @@ class PanelError(ValueError):
 
 def data_dir(edition: str = "open"):
     """Curated folder of an edition: data/open, or data/full/curated (made by `thesis build --edition full`)."""
-    folder = paths.DATA / "open" if edition == "open" else paths.DATA / "full" / "curated"
+    folder = paths.DATA / "open" if edition == "open" else paths.FULL_CURATED
     if not (folder / "panel.csv").exists():
         raise FileNotFoundError(f"no curated panel in {folder}; for the open edition run "
                                 "`python -m lib.curate`, for the full edition put your data in data/full "

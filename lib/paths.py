@@ -14,3 +14,5 @@ VALIDATION = ROOT / "validation"
 REFERENCE = VALIDATION / "reference"
 # The raw public statistics live outside the repository (see data/README.md).
 SHARED_RAW = Path(os.environ.get("THESIS_RAW_DIR", ROOT.parent / "shared" / "data" / "raw"))
+# Curated full-edition data (built by `thesis build --edition full` from the user's data/full)
+FULL_CURATED = Path(os.environ.get("THESIS_FULL_CURATED", DATA / "full" / "curated"))
