@@ -151,7 +151,8 @@ def execute_chapter(stem: str, out_dir: Path, *, overrides: dict | None = None, 
     import jupytext
     import papermill as pm
 
-    overrides = dict(overrides or {})
+    # papermill writes parameters as Python literals; tuples would arrive as their string form
+    overrides = {k: list(v) if isinstance(v, tuple) else v for k, v in (overrides or {}).items()}
     out = out_dir / f"{stem}.ipynb"
     record = out.with_suffix(".inputs.json")
     inputs = chapter_inputs(stem, overrides, edition, out_dir / "results")

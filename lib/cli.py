@@ -79,7 +79,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     overrides = {}
     if args.file:
-        loaded = yaml.safe_load(open(args.file, encoding="utf-8")) or {}
+        try:
+            loaded = yaml.safe_load(Path(args.file).read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise ValueError(f"{args.file}: not a readable UTF-8 YAML file ({exc})") from None
         if not isinstance(loaded, dict):
             raise ValueError(f"{args.file}: expected a mapping of parameter names to values")
         overrides.update(loaded)

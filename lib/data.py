@@ -37,6 +37,10 @@ def load_raw_panel(edition: str = "open") -> pd.DataFrame:
 
 def check_balanced(df: pd.DataFrame, *, years=None) -> None:
     """Raise PanelError naming the missing or duplicated city-years."""
+    bad_keys = df[["city_code", "year"]].isna().any(axis=1)
+    if bad_keys.any():
+        raise PanelError(f"{int(bad_keys.sum())} row(s) have no city code or year (first at row "
+                         f"{df.index[bad_keys][0]})")
     dup = df[df.duplicated(["city_code", "year"], keep=False)]
     if len(dup):
         r = dup.iloc[0]

@@ -30,6 +30,8 @@ from lib.curate import _sha256
 from lib.cities import CITIES, CODES, match_city
 from lib.numbers import NumberParseError, parse_number
 
+RESERVED = {"lq_va", "lq_emp", "density", "gdp_pc", "fin_dev", "log_pop_density", "log_deflator", "lq_adv",
+            "hqd", "city", "group"}
 ROLES = ("hqd", "industry_employment", "total_employment", "mediator")
 DIMENSIONS = ("innovation", "coordination", "green", "openness", "sharing")
 CHANNELS = ("innovation", "capital", "consumption")
@@ -72,7 +74,7 @@ class DatasetError(ValueError):
 
 def _read(folder: Path, name: str, problems: list[Problem]) -> pd.DataFrame | None:
     path = folder / name
-    if not path.exists():
+    if not path.is_file():
         problems.append(Problem("schema", name, None, message=f"file missing from {folder}"))
         return None
     raw = path.read_bytes()
@@ -86,13 +88,31 @@ def _read(folder: Path, name: str, problems: list[Problem]) -> pd.DataFrame | No
             return None
     from io import StringIO
 
-    df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    try:
+        df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        problems.append(Problem("schema", name, None, message=f"not a readable CSV table ({exc})"))
+        return None
     missing = [c for c in REQUIRED[name] if c not in df.columns]
     if missing:
         problems.append(Problem("schema", name, None, message=f"missing column(s) {missing}; "
                                 f"expected {REQUIRED[name]}"))
         return None
     return df
+
+
+def _city_code(text: str) -> int | None:
+    """City code from a code, Chinese or English name (through the one alias table)."""
+    if not str(text).strip():
+        return None
+    code = match_city(text)
+    if code is None:
+        try:
+            n = parse_number(text)
+        except NumberParseError:
+            return None
+        code = int(n) if np.isfinite(n) and int(n) in CODES else None
+    return code
 
 
 def _check_declarations(ind: pd.DataFrame, problems: list[Problem]) -> None:
@@ -112,6 +132,12 @@ def _check_declarations(ind: pd.DataFrame, problems: list[Problem]) -> None:
         if r.role == "mediator" and r.dimension not in CHANNELS:
             problems.append(Problem("declaration", F, row, indicator=r.indicator,
                                     message=f"a mediator's dimension must name a channel {CHANNELS}"))
+    reserved = set(pd.read_csv(paths.DATA / "open" / "panel.csv", nrows=0).columns) | RESERVED
+    for i, r in ind.iterrows():
+        if r.indicator in reserved or not r.indicator.strip():
+            problems.append(Problem("declaration", F, i + 1, indicator=r.indicator,
+                                    message="name is empty or already used by the open base series or a "
+                                            "derived variable; choose another name"))
     if ind.indicator.duplicated().any():
         for name in ind.indicator[ind.indicator.duplicated()]:
             problems.append(Problem("declaration", F, None, indicator=name, message="declared twice"))
@@ -140,20 +166,14 @@ def check(folder: Path, *, years: range = range(2012, 2023)) -> list[Problem]:
     present = set()
     for i, r in obs.iterrows():
         row = i + 1
-        code = match_city(r.city) if r.city.strip() else None
-        if code is None:
-            try:
-                code = int(float(r.city)) if int(float(r.city)) in CODES else None
-            except ValueError:
-                code = None
+        code = _city_code(r.city)
         ctx = dict(city=r.city, year=r.year, indicator=r.indicator)
         if code is None:
             problems.append(Problem("unknown_city", O, row, **ctx, message="not one of the 13 study cities"))
         if r.indicator not in declared:
             problems.append(Problem("unknown_indicator", O, row, **ctx, message="not declared in indicators.csv"))
-        try:
-            year = int(r.year)
-        except ValueError:
+        year = _year(r.year)
+        if year is None:
             problems.append(Problem("non_numeric", O, row, **ctx, message=f"year {r.year!r} is not an integer"))
             continue
         if year not in years:
@@ -161,8 +181,10 @@ def check(folder: Path, *, years: range = range(2012, 2023)) -> list[Problem]:
                                     message=f"year outside the study window {years.start}-{years.stop - 1}"))
         try:
             value = parse_number(r.value, where=f"{O} row {row}")
-        except NumberParseError:
-            problems.append(Problem("non_numeric", O, row, **ctx, message=f"value {r.value!r} is not a number"))
+            if np.isnan(value):
+                problems.append(Problem("gap", O, row, **ctx, message="empty value (nothing is filled)"))
+        except NumberParseError as exc:
+            problems.append(Problem("non_numeric", O, row, **ctx, message=str(exc).split(": ", 1)[-1]))
             value = np.nan
         if np.isfinite(value) and value < 0:
             problems.append(Problem("negative", O, row, **ctx, message=f"negative value {value:g}"))
@@ -183,14 +205,49 @@ def check(folder: Path, *, years: range = range(2012, 2023)) -> list[Problem]:
         if len(missing) > 20:
             problems.append(Problem("gap", O, None, indicator=name, message=f"... {len(missing) - 20} more gaps"))
     if ref is not None:
-        emp = ind[ind.role.isin(["industry_employment", "total_employment"])].indicator
-        have = {(int(y), n) for y, n in zip(ref.year, ref.indicator) if y.strip().isdigit()}
-        for name in emp:
-            for y in years:
-                if (y, name) not in have:
-                    problems.append(Problem("gap", "reference.csv", None, year=str(y), indicator=name,
-                                            message="national total missing"))
+        problems += _check_reference(ref, ind, years)
     return problems
+
+
+def _year(text: str) -> int | None:
+    try:
+        y = parse_number(text)
+    except NumberParseError:
+        return None
+    return int(y) if np.isfinite(y) and float(y).is_integer() else None
+
+
+def _check_reference(ref: pd.DataFrame, ind: pd.DataFrame, years: range) -> list[Problem]:
+    R, out, seen = "reference.csv", [], {}
+    emp = set(ind[ind.role.isin(["industry_employment", "total_employment"])].indicator)
+    for i, r in ref.iterrows():
+        row, ctx = i + 1, dict(year=r.year, indicator=r.indicator)
+        y = _year(r.year)
+        if y is None:
+            out.append(Problem("non_numeric", R, row, **ctx, message=f"year {r.year!r} is not an integer"))
+            continue
+        if y not in years:
+            out.append(Problem("out_of_window", R, row, **ctx, message="year outside the study window"))
+        if r.indicator not in emp:
+            out.append(Problem("unknown_indicator", R, row, **ctx,
+                               message="not an employment indicator declared in indicators.csv"))
+        try:
+            v = parse_number(r.value, where=f"{R} row {row}")
+            if np.isnan(v):
+                out.append(Problem("gap", R, row, **ctx, message="empty value"))
+            elif v <= 0:
+                out.append(Problem("negative", R, row, **ctx, message=f"national total must be positive, got {v:g}"))
+        except NumberParseError as exc:
+            out.append(Problem("non_numeric", R, row, **ctx, message=str(exc).split(": ", 1)[-1]))
+        key = (y, r.indicator)
+        if key in seen:
+            out.append(Problem("duplicate", R, row, **ctx, message=f"same year-indicator as row {seen[key]}"))
+        seen.setdefault(key, row)
+    for name in sorted(emp):
+        for y in years:
+            if (y, name) not in seen:
+                out.append(Problem("gap", R, None, year=str(y), indicator=name, message="national total missing"))
+    return out
 
 
 def advanced_lq(obs: pd.DataFrame, ind: pd.DataFrame, ref: pd.DataFrame) -> pd.Series:
@@ -214,11 +271,13 @@ def curate(folder: Path, target: Path | None = None) -> Path:
     if problems:
         raise DatasetError(problems)
     target = target or folder / "curated"
-    obs = pd.read_csv(folder / "observations.csv", dtype={"city": str})
-    ind = pd.read_csv(folder / "indicators.csv", dtype=str, keep_default_na=False)
-    ref = pd.read_csv(folder / "reference.csv")
-    obs["city_code"] = [match_city(c) or int(float(c)) for c in obs.city]
+    sink: list[Problem] = []
+    obs, ind, ref = (_read(folder, n, sink) for n in REQUIRED)  # the same reader as the check
+    obs["city_code"] = [_city_code(c) for c in obs.city]
+    obs["year"] = [_year(y) for y in obs.year]
     obs["value"] = [parse_number(v) for v in obs.value]
+    ref["year"] = [_year(y) for y in ref.year]
+    ref["value"] = [parse_number(v) for v in ref.value]
     wide = obs.pivot(index=["city_code", "year"], columns="indicator", values="value")
     wide["lq_adv"] = advanced_lq(wide, ind, ref)
     base = pd.read_csv(paths.DATA / "open" / "panel.csv")

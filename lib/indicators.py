@@ -62,6 +62,10 @@ def standardise(X: pd.DataFrame, directions: Mapping[str, int], *,
 def _check_matrix(X: pd.DataFrame) -> None:
     if X.shape[0] < 2:
         raise ValueError("entropy weights need at least two observations")
+    num = X.apply(pd.to_numeric, errors="coerce")
+    inf = [c for c in X.columns if np.isinf(num[c]).any()]
+    if inf:
+        raise ValueError(f"non-finite values in indicator(s) {inf}")
     bad = X.columns[X.isna().any()].tolist()
     if bad:
         rows = X.index[X[bad].isna().any(axis=1)].tolist()[:5]

@@ -6,11 +6,13 @@ is not a number raises, naming where it came from. Nothing is coerced to NaN sil
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 import numpy as np
 import pandas as pd
 
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _MISSING = {"", "nan", "na", "n/a", "-", "--", "…", "...", "none", "null"}
 
 
@@ -25,13 +27,21 @@ def parse_number(value: object, *, where: str = "") -> float:
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         return float(value)
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    text = text.replace("\u2212", "-").replace(",", "").replace(" ", "")
+    text = text.replace("\u2212", "-").replace(" ", "")
     if text.lower() in _MISSING:
         return math.nan
+    if "," in text:  # only proper thousands grouping; a decimal comma ("15,2") is refused, not guessed
+        if not _GROUPED.match(text):
+            raise NumberParseError(f"{where}: {value!r} has commas that are not thousands separators "
+                                   "(use a point for decimals)")
+        text = text.replace(",", "")
     try:
-        return float(text)
+        out = float(text)
     except ValueError:
         raise NumberParseError(f"{where}: expected a number, found {value!r}") from None
+    if not math.isfinite(out):
+        raise NumberParseError(f"{where}: expected a finite number, found {value!r}")
+    return out
 
 
 def parse_column(values: pd.Series, *, where: str) -> pd.Series:

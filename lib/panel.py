@@ -87,6 +87,12 @@ def fit_fe(df: pd.DataFrame, y: str, x: list[str], *, entity: str = "city_code",
     absent = [c for c in cols + [entity, time] if c not in df.columns]
     if absent:
         raise SpecificationError(f"variables not in the data: {absent}")
+    non_numeric = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c])]
+    if non_numeric:
+        raise SpecificationError(f"variables {non_numeric} are not numeric")
+    infinite = [c for c in cols if np.isinf(df[c].to_numpy(dtype=float)).any()]
+    if infinite:
+        raise SpecificationError(f"variables {infinite} contain infinite values")
     na = df[cols].isna().any(axis=1)
     if na.any():
         first = df.index[na][0]

@@ -98,6 +98,8 @@ def _coerce(spec: Spec, value: Any) -> Any:
 def _check(spec: Spec, value: Any) -> Any:
     v = _coerce(spec, value)
     items = v if isinstance(v, tuple) else (v,)
+    if isinstance(v, tuple) and len(set(v)) != len(v):
+        raise ParameterError(f"parameter {spec.name!r}: {value!r} repeats an entry")
     if spec.choices and any(x not in spec.choices for x in items):
         raise ParameterError(f"parameter {spec.name!r}: {value!r} is not allowed; "
                              f"allowed: {spec.allowed()}")
@@ -138,8 +140,9 @@ def load(overrides: Mapping[str, Any] | None = None, path: Path = paths.PARAMS_F
     specs = schema(path)
     values = {k: _check(s, s.default) for k, s in specs.items()}
     values.update(validate(overrides or {}, path))
-    if values["year_start"] > values["year_end"]:
-        raise ParameterError(f"year_start {values['year_start']} is after year_end {values['year_end']}")
+    if values["year_start"] >= values["year_end"]:
+        raise ParameterError(f"year_start {values['year_start']} must be before year_end {values['year_end']} "
+                             "(a panel needs at least two years)")
     if values["agglomeration_measure"] == "lq_adv" and values["edition"] != "full":
         raise ParameterError("parameter 'agglomeration_measure': 'lq_adv' needs sub-sector employment, "
                              "which only the full edition has (set edition: full)")

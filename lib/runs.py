@@ -58,7 +58,7 @@ def run_folder(stem: str, overrides: dict) -> Path:
 def compare(canonical: Path, rerun: Path) -> pd.DataFrame:
     """Numeric and text headline values of both runs side by side."""
     a = json.loads(canonical.read_text(encoding="utf-8")) if canonical.exists() else {}
-    b = json.loads(rerun.read_text(encoding="utf-8"))
+    b = json.loads(rerun.read_text(encoding="utf-8")) if rerun.exists() else {}
     rows = []
     for k in sorted(set(a) | set(b)):
         va, vb = a.get(k), b.get(k)
@@ -67,7 +67,7 @@ def compare(canonical: Path, rerun: Path) -> pd.DataFrame:
         diff = vb - va if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
         rows.append({"key": k, "canonical": va, "rerun": vb, "difference": diff,
                      "changed": va != vb})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["key", "canonical", "rerun", "difference", "changed"])
 
 
 def run_chapter(name: str, overrides: dict, *, log=print) -> Path:
@@ -79,8 +79,14 @@ def run_chapter(name: str, overrides: dict, *, log=print) -> Path:
     if unused:
         log(f"note: {stem} does not read {', '.join(unused)}; they are recorded but change nothing")
     out = run_folder(stem, clean)
+    fresh = not out.exists()
     log(f"[1/3] executing {stem} with {clean or 'default parameters'} -> {out}")
-    o = build.execute_chapter(stem, out / "executed", overrides=clean)
+    try:
+        o = build.execute_chapter(stem, out / "executed", overrides=clean)
+    except Exception:
+        if fresh:  # a failed run leaves no folder that looks like a result
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     log(f"      {'executed in %.1f s' % o.seconds if o.executed else 'identical run exists, reused'}")
     log("[2/3] rendering the chapter to HTML")
     stage = out / "stage"
@@ -100,6 +106,6 @@ def run_chapter(name: str, overrides: dict, *, log=print) -> Path:
 
 def _prefix(results: Path) -> str:
     files = sorted(results.glob("*.json"))
-    if len(files) != 1:
+    if len(files) > 1:
         raise RuntimeError(f"expected one results file in {results}, found {len(files)}")
-    return files[0].stem
+    return files[0].stem if files else "none"  # a chapter without numbers: an empty comparison

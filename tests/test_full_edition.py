@@ -87,3 +87,49 @@ def test_gbk_encoded_file_is_read(good):
     path = good / "observations.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
     assert full_edition.check(good) == []
+
+
+@pytest.mark.parametrize("value,kind", [("", "gap"), ("-", "gap"), ("15,2026", "non_numeric"),
+                                        ("inf", "non_numeric"), ("1e400", "non_numeric")])
+def test_values_that_must_not_pass(good, value, kind):
+    _edit(good, lambda df: df.assign(value=df.value.where(df.index != 5, value)))
+    assert {p.kind for p in full_edition.check(good)} == {kind}
+
+
+def test_indicator_names_may_not_shadow_base_series(good):
+    ind = pd.read_csv(good / "indicators.csv", dtype=str, keep_default_na=False)
+    obs = pd.read_csv(good / "observations.csv", dtype=str, keep_default_na=False)
+    old = ind.loc[4, "indicator"]
+    ind.loc[4, "indicator"] = "gdp"
+    obs.loc[obs.indicator == old, "indicator"] = "gdp"
+    ind.to_csv(good / "indicators.csv", index=False)
+    obs.to_csv(good / "observations.csv", index=False)
+    assert {p.kind for p in full_edition.check(good)} == {"declaration"}
+
+
+def test_reference_values_are_checked(good):
+    ref = pd.read_csv(good / "reference.csv", dtype=str)
+    ref.loc[0, "value"] = "0"
+    ref.loc[1, "value"] = "20,00"
+    pd.concat([ref, ref.iloc[[2]]]).to_csv(good / "reference.csv", index=False)
+    kinds = {p.kind for p in full_edition.check(good)}
+    assert kinds == {"negative", "non_numeric", "duplicate"}
+
+
+def test_ragged_or_empty_files_are_schema_problems(good):
+    (good / "indicators.csv").write_text("", encoding="utf-8")
+    with open(good / "observations.csv", "a", encoding="utf-8") as f:
+        f.write("北京,2012,emp_total,1,10k persons,x,EXTRA,FIELDS\n")
+    problems = full_edition.check(good)
+    assert {p.kind for p in problems} == {"schema"}
+    assert {p.file for p in problems} == {"indicators.csv", "observations.csv"}
+
+
+def test_check_and_curate_read_the_same_way(good):
+    """Full-width years and GB18030 text pass the check, so curation must accept them too."""
+    _edit(good, lambda df: df.assign(year=df.year.where(df.index != 5, "２０１２")))
+    path = good / "observations.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    assert full_edition.check(good) == []
+    out = full_edition.curate(good)
+    assert pd.read_csv(out / "panel.csv").lq_adv.notna().all()

@@ -26,8 +26,24 @@ def test_bool_coercion(raw, expected):
     ({"nboot": 10}, "unknown parameter"), ({"n_boot": "many"}, "'n_boot': expected int"),
     ({"n_boot": 1.5}, "expected int"), ({"n_boot": 5}, "out of range"),
     ({"weights": "queen"}, "allowed: one of contiguity"), ({"controls": ["gdp"]}, "'controls'"),
-    ({"year_start": 2020, "year_end": 2015}, "after year_end"), ({"static_figures": "maybe"}, "expected bool"),
+    ({"year_start": 2020, "year_end": 2015}, "must be before year_end"), ({"static_figures": "maybe"}, "expected bool"),
 ])
 def test_bad_overrides_are_refused(bad, match):
+    with pytest.raises(params.ParameterError, match=match):
+        params.load(bad)
+
+
+def test_list_parameters_reach_a_notebook_as_lists(tmp_path):
+    """papermill renders tuples as strings; the executor hands lists over instead."""
+    from lib import build
+
+    o = build.execute_chapter("chapters/92_appendix_reproducibility", tmp_path,
+                              overrides=params.validate({"controls": "fin_dev"}), force=True)
+    assert o.executed
+
+
+@pytest.mark.parametrize("bad,match", [({"controls": "fin_dev,fin_dev"}, "repeats"),
+                                       ({"year_start": 2015, "year_end": 2015}, "at least two years")])
+def test_more_refused_overrides(bad, match):
     with pytest.raises(params.ParameterError, match=match):
         params.load(bad)
