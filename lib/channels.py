@@ -15,6 +15,10 @@ applies one rule to them:
 
 Only a candidate that passes all four is used as a test; the chapter reports the others as
 illustrations at most, and says when a channel cannot be tested on open data.
+
+In the full edition the candidates are the user's declared mediators (:func:`declared_proxies`,
+role ``mediator`` in ``indicators.csv``); :func:`edition_proxies` picks the edition's candidates, and
+the same rule decides which of them is a test.
 """
 from __future__ import annotations
 
@@ -142,3 +146,33 @@ def channel_proxy(verdicts: list[Verdict], channel: str) -> Verdict | None:
         if v.proxy.channel == channel and v.usable and v.proxy.role == "main":
             return v
     return None
+
+
+def declared_proxies(folder, df: pd.DataFrame, *, n_provinces: int = 3) -> tuple[Proxy, ...]:
+    """The full edition's mediators, as the user declared them in ``folder/indicators.csv``
+    (role ``mediator``, channel in ``dimension``), one :class:`Proxy` each, used as supplied.
+
+    They measure their channel by the user's declaration and are not index indicators by
+    declaration (an indicator has one role); their level is read from ``df`` (the panel that holds
+    them), so that a series with no more distinct values a year than there are provinces is
+    reported as provincial by :func:`verdict` instead of raising. Completeness is left to
+    :func:`verdict`."""
+    from pathlib import Path
+
+    decl = pd.read_csv(Path(folder) / "indicators.csv", dtype=str, keep_default_na=False)
+    out = []
+    for r in decl[decl.role == "mediator"].itertuples():
+        name = r.indicator
+        level = "city" if name in df and distinct_per_year(df, name) > n_provinces else "province"
+        out.append(Proxy(r.dimension, name, f"{name} (declared, {r.unit})" if r.unit else f"{name} (declared)",
+                         r.definition, level, "", True, "declared by the user as the channel's mediator",
+                         (lambda n: lambda d: d[n])(name)))
+    return tuple(out)
+
+
+def edition_proxies(folder, df: pd.DataFrame) -> tuple[Proxy, ...]:
+    """Candidate mediators of the edition whose curated folder is given: the user's declared
+    mediators (full edition, ``indicators.csv`` present) or the open candidates :data:`PROXIES`."""
+    from pathlib import Path
+
+    return declared_proxies(folder, df) if (Path(folder) / "indicators.csv").exists() else PROXIES

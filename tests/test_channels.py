@@ -82,3 +82,32 @@ def test_rule_on_synthetic_frame():
     assert "does not measure" in verdict(mk("good", "city", ok=False), d).why_not
     with pytest.raises(ValueError, match="declared province-level"):
         verdict(mk("good", "province"), d)
+
+
+def test_open_folder_gives_the_open_candidates():
+    folder = data.data_dir("open")
+    assert channels.edition_proxies(folder, data.load_panel("open")) is PROXIES
+
+
+def test_declared_mediators_of_the_full_edition(tmp_path):
+    """SYNTHETIC: the full edition's mediators come from indicators.csv, one Proxy per declared mediator,
+    with the level read from the data so that a provincial series is reported, not raised."""
+    pd.DataFrame([("hqd_x", "hqd", "green", "1", "ratio", "x", ""),
+                  ("inv", "mediator", "capital", "", "100 million CNY", "investment", ""),
+                  ("sales_prov", "mediator", "consumption", "", "100 million CNY", "sales", ""),
+                  ("rd_gappy", "mediator", "innovation", "", "100 million CNY", "R&D", "")],
+                 columns=["indicator", "role", "dimension", "direction", "unit", "definition", "advanced"]
+                 ).to_csv(tmp_path / "indicators.csv", index=False)
+    rng = np.random.default_rng(3)
+    codes = [110000, 120000, 130100, 130200, 130300]
+    d = pd.DataFrame([(c, y) for c in codes for y in range(2012, 2016)], columns=["city_code", "year"])
+    d["inv"] = rng.uniform(1, 2, len(d))
+    d["sales_prov"] = np.where(d.city_code < 130000, d.city_code, 130000) + d.year
+    d["rd_gappy"] = d.inv.where(d.index != 2)
+    ps = channels.edition_proxies(tmp_path, d)
+    assert [p.name for p in ps] == ["inv", "sales_prov", "rd_gappy"]
+    assert all(p.measures_channel and p.index_indicator == "" for p in ps)
+    vs = [verdict(p, add_proxies(d, ps)) for p in ps]
+    assert channel_proxy(vs, "capital").proxy.name == "inv"
+    assert channel_proxy(vs, "consumption") is None and "provincial" in vs[1].why_not
+    assert channel_proxy(vs, "innovation") is None and "missing" in vs[2].why_not
