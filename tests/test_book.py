@@ -97,8 +97,8 @@ def server():
     httpd.shutdown()
 
 
-PAGES_WITH_FIGURES = {"chapters/03_data_status": 2, "chapters/04_agglomeration": 2,
-                      "chapters/05_development_index": 2, "chapters/06_baseline": 1}
+PAGES_WITH_FIGURES = {s: len(re.findall(r"```\{glue:figure\}", (paths.ROOT / f"{s}.md").read_text(encoding="utf-8")))
+                      for s in STEMS}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -131,6 +131,9 @@ def test_page_draws_figures_offline(server, stem, tmp_path):
                                     "Array.from(document.querySelectorAll('.js-plotly-plot'))"
                                     ".filter(g => g._fullData && g._fullData.length > 0).length : 0")
             assert n_drawn >= n_expected, f"{stem}: {n_drawn} of {n_expected} figures drawn"
+            hover = page.evaluate("Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                                  ".every(g => g._fullLayout && g._fullLayout.hovermode !== false)")
+            assert hover, f"{stem}: a figure has hover switched off"
         page.screenshot(path=str(shots / (stem.replace('/', '_') + ".png")), full_page=False)
         browser.close()
     assert not external, f"{stem}: requests left the machine: {external}"
