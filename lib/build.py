@@ -146,7 +146,7 @@ class Outcome:
 
 
 def execute_chapter(stem: str, out_dir: Path, *, overrides: dict | None = None, force: bool = False,
-                    edition: str = "open") -> Outcome:
+                    edition: str = "open", progress: bool = False) -> Outcome:
     """Run one chapter with papermill unless an identical-input run already exists."""
     import jupytext
     import papermill as pm
@@ -165,7 +165,7 @@ def execute_chapter(stem: str, out_dir: Path, *, overrides: dict | None = None, 
     os.close(fd)
     try:
         pm.execute_notebook(nb, tmp, parameters={"overrides": overrides, "results_dir": str(out_dir / "results")},
-                            cwd=str(paths.CHAPTERS), kernel_name="python3", progress_bar=False,
+                            cwd=str(paths.CHAPTERS), kernel_name="python3", progress_bar=progress,
                             log_output=False)
         record.unlink(missing_ok=True)
         os.replace(tmp, out)

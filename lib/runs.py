@@ -82,7 +82,7 @@ def run_chapter(name: str, overrides: dict, *, log=print) -> Path:
     fresh = not out.exists()
     log(f"[1/3] executing {stem} with {clean or 'default parameters'} -> {out}")
     try:
-        o = build.execute_chapter(stem, out / "executed", overrides=clean)
+        o = build.execute_chapter(stem, out / "executed", overrides=clean, progress=True)
     except Exception:
         if fresh:  # a failed run leaves no folder that looks like a result
             shutil.rmtree(out, ignore_errors=True)
