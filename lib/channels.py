@@ -28,18 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lib.hqd import patents_per_10k
+
 CHANNELS = ("innovation", "capital", "consumption")
-
-
-def _province(df: pd.DataFrame) -> np.ndarray:
-    """Province code of each row: Beijing and Tianjin are provinces; the other 11 cities are Hebei."""
-    return np.where(df.city_code < 130000, df.city_code, 130000)
-
-
-def _patents_per_10k(df: pd.DataFrame) -> pd.Series:
-    prov = _province(df)
-    pop = df.groupby([prov, df.year]).pop_resident.transform("sum")  # 10,000 persons
-    return df.patents_granted_prov / pop
 
 
 def _per_resident(col: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -66,7 +57,7 @@ class Proxy:
 PROXIES: tuple[Proxy, ...] = (
     Proxy("innovation", "patents_per_10k", "Patents granted per 10,000 residents (province)",
           "Patents granted in the province over its resident population", "province", "patents_per_10k",
-          True, "patents are the usual output measure of innovation", _patents_per_10k),
+          True, "patents are the usual output measure of innovation", patents_per_10k),
     Proxy("innovation", "rd_intensity", "R&D spending / GDP (province, %)",
           "R&D expenditure over GDP of the province", "province", "rd_intensity",
           True, "R&D intensity is the usual input measure of innovation",

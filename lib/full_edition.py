@@ -27,7 +27,7 @@ import pandas as pd
 
 from lib import paths
 from lib.curate import _sha256
-from lib.cities import CITIES, CODES, match_city
+from lib.cities import CODES, match_city
 from lib.numbers import NumberParseError, parse_number
 
 RESERVED = {"lq_va", "lq_emp", "density", "gdp_pc", "fin_dev", "log_pop_density", "log_deflator", "lq_adv",

@@ -28,8 +28,8 @@ class Indicator:
     caveat: str = ""
 
 
-def _patents_per_10k(df: pd.DataFrame) -> pd.Series:
-    # provincial patents over the province's resident population, summed from its cities in the panel
+def patents_per_10k(df: pd.DataFrame) -> pd.Series:
+    """Provincial patents granted per 10,000 residents (province population summed from its cities)."""
     prov = np.where(df.city_code < 130000, df.city_code, 130000)
     pop = df.groupby([prov, df.year]).pop_resident.transform("sum")
     return df.patents_granted_prov / pop
@@ -47,7 +47,7 @@ def open_indicators(fx: pd.Series) -> tuple[Indicator, ...]:
                   lambda d: d.rd_intensity_prov, "R&D spending / GDP of the city",
                   "provincial value: the 11 Hebei cities share Hebei's figure"),
         Indicator("patents_per_10k", "innovation", 1, "Patents granted per 10,000 residents, province",
-                  _patents_per_10k, "patents granted per 10,000 residents of the city",
+                  patents_per_10k, "patents granted per 10,000 residents of the city",
                   "provincial value: the 11 Hebei cities share Hebei's figure"),
         Indicator("ts_ratio", "coordination", 1, "Tertiary / secondary value added",
                   lambda d: d.va_tertiary / d.va_secondary, ""),

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm, t as student_t
+from scipy.stats import t as student_t
 
 from lib.panel import cluster_covariance
 from lib.seeds import fresh

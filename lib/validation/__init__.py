@@ -6,7 +6,9 @@ software. Tests assert every check passes; the appendix tabulates the largest er
 """
 from __future__ import annotations
 
+import functools
 import importlib
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -69,6 +71,14 @@ def case(name: str, *, area: str, method: str, reference: str, grade: str):
         return func
 
     return wrap
+
+
+@functools.cache
+def expected(folder: str) -> dict:
+    """The expected numbers of a reference folder: ``validation/reference/<folder>/expected.json``."""
+    from lib import paths
+
+    return json.loads((paths.REFERENCE / folder / "expected.json").read_text(encoding="utf-8"))
 
 
 def load_all() -> dict[str, Case]:

@@ -1,23 +1,15 @@
 """Reference cases for disparity and density: Theil (PySAL), Dagum (identities), KDE (R)."""
 from __future__ import annotations
 
-import json
-from functools import cache
-
 import numpy as np
 import pandas as pd
 
 from lib.density import bandwidth, kde
 from lib.inequality import dagum_gini, theil
 from lib.paths import REFERENCE
-from lib.validation import Check, case
+from lib.validation import Check, case, expected
 
 FOLDER = REFERENCE / "inequality"
-
-
-@cache
-def _expected() -> dict:
-    return json.loads((FOLDER / "expected.json").read_text())
 
 
 def _mexico() -> pd.DataFrame:
@@ -28,7 +20,7 @@ def _mexico() -> pd.DataFrame:
       reference="PySAL inequality Theil/TheilD, Mexico state per-capita GDP 1940-2000, hanson98 regions",
       grade="exact reproduction of peer software (to printed precision)")
 def theil_mexico_pysal() -> list[Check]:
-    exp, df = _expected()["theil_mexico_pysal"], _mexico()
+    exp, df = expected("inequality")["theil_mexico_pysal"], _mexico()
     tol, out = exp["tolerance"], []
     for yr, t, bg in zip(exp["years"], exp["T"], exp["between"]):
         res = theil(df[f"pcgdp{yr}"], df["hanson98"])
@@ -41,7 +33,7 @@ def theil_mexico_pysal() -> list[Check]:
       reference="analytic toy case: two equal groups, one with all income -> T = between = ln 2",
       grade="exact analytic value")
 def theil_toy_ln2() -> list[Check]:
-    exp = _expected()["theil_toy_ln2"]
+    exp = expected("inequality")["theil_toy_ln2"]
     res = theil([0, 0, 0, 10, 10, 10], [0, 0, 0, 1, 1, 1], allow_zero=True)
     v = exp["values"]
     return [Check("T", res.total, v["T"], exp["tolerance"]),
@@ -59,7 +51,7 @@ def _rank_gini(y: np.ndarray) -> float:
       reference="Dagum (1997), Empirical Economics 22(4):515-531; Mexico 2000 data",
       grade="identities only, no published worked case")
 def dagum_identities() -> list[Check]:
-    tol = _expected()["dagum_identities"]["tolerance"]
+    tol = expected("inequality")["dagum_identities"]["tolerance"]
     df = _mexico()
     y = df["pcgdp2000"].to_numpy()
     res = dagum_gini(y, df["hanson98"])
@@ -81,7 +73,7 @@ def dagum_identities() -> list[Check]:
       reference="R 4.2.2 stats::density / bw.nrd0 on faithful$eruptions (n = 272)",
       grade="bandwidth exact; densities within R's FFT-binning error (5e-3 relative)")
 def kde_faithful_r() -> list[Check]:
-    exp = _expected()["kde_faithful_R"]
+    exp = expected("inequality")["kde_faithful_R"]
     x = pd.read_csv(FOLDER / "faithful.csv")["eruptions"].to_numpy()
     bw = exp["bandwidth"]
     out = [Check("bw.nrd0", bandwidth(x, "nrd0"), bw["value"], bw["tolerance"])]

@@ -1,22 +1,14 @@
 """Reference cases for stepwise mediation: pingouin docstring example (OLS paths, Sobel, bootstrap)."""
 from __future__ import annotations
 
-import json
-from functools import cache
-
 import pandas as pd
 
 from lib.mediation import mediation
 from lib.paths import REFERENCE
-from lib.validation import Check, case
+from lib.validation import Check, case, expected
 
 FOLDER = REFERENCE / "mediation"
 BOOT_SEED = 20240601
-
-
-@cache
-def _expected() -> dict:
-    return json.loads((FOLDER / "expected.json").read_text())
 
 
 def _data() -> pd.DataFrame:
@@ -27,7 +19,7 @@ def _data() -> pd.DataFrame:
       reference="pingouin 0.7.0 mediation_analysis docstring (n = 100); Sobel by R multilevel::sobel",
       grade="exact reproduction of peer software (to printed precision)")
 def pingouin_mediation_ols() -> list[Check]:
-    exp = _expected()["pingouin_mediation_ols"]
+    exp = expected("mediation")["pingouin_mediation_ols"]
     r = mediation(_data(), x="X", m="M", y="Y")
     p = r.paths.loc["M"]
     got = {"a": p.a, "a_se": p.a_se, "total": r.total, "total_se": r.total_se, "direct": r.direct,
@@ -41,7 +33,7 @@ def pingouin_mediation_ols() -> list[Check]:
       reference="pingouin 0.7.0 mediation_analysis docstring, 500-rep percentile CI [0.219818, 0.537654]",
       grade="statistical agreement only (seeded 2000-rep bootstrap vs peer's 500-rep CI)")
 def pingouin_mediation_bootstrap() -> list[Check]:
-    exp = _expected()["pingouin_mediation_bootstrap"]
+    exp = expected("mediation")["pingouin_mediation_bootstrap"]
     lo_ref, hi_ref = exp["ci"]
     tol = exp["checks"]
     r = mediation(_data(), x="X", m="M", y="Y", n_boot=2000, seed=BOOT_SEED)

@@ -5,9 +5,7 @@ the peers (esda, spdep, spatialreg, SDPDmod, plm) are only the source of the exp
 """
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,16 +14,11 @@ from lib.paths import REFERENCE
 from lib.spatial_panel import fit_spatial_cross_section, fit_spatial_panel, spatial_effects
 from lib.spatial_stats import lm_tests, local_moran, moran
 from lib.spatial_weights import SpatialWeights, from_matrix, read_gal
-from lib.validation import Check, case
+from lib.validation import Check, case, expected
 
 STL = REFERENCE / "stl"
 COLUMBUS = REFERENCE / "spatial_columbus"
 CIGAR = REFERENCE / "spatial_cigar"
-
-
-@cache
-def _expected(folder: Path) -> dict:
-    return json.loads((folder / "expected.json").read_text())
 
 
 def _checks(spec: dict, computed: dict) -> list[Check]:
@@ -59,7 +52,7 @@ def cigar() -> tuple[pd.DataFrame, SpatialWeights]:
       reference="esda.Moran, St Louis homicide rate HR8893, libpysal stl.gal, row-standardised",
       grade="exact reproduction of peer software")
 def stl_moran() -> list[Check]:
-    spec = _expected(STL)["stl_moran"]
+    spec = expected(STL.name)["stl_moran"]
     data = pd.read_csv(STL / "stl_hom.csv")
     w = read_gal(STL / "stl.gal", data["gal_id"])
     res = moran(pd.Series(data["HR8893"].to_numpy(), index=data["gal_id"]), w, permutations=0,
@@ -73,7 +66,7 @@ def stl_moran() -> list[Check]:
 def columbus_moran() -> list[Check]:
     data, w = columbus()
     res = moran(data.set_index("POLYID")["CRIME"], w, permutations=0, alternative="greater")
-    return _checks(_expected(COLUMBUS)["columbus_moran"],
+    return _checks(expected(COLUMBUS.name)["columbus_moran"],
                    {"I": res.I, "expectation": res.expected, "var_randomisation": res.var_random,
                     "z_randomisation": res.z_random, "var_normality": res.var_normal})
 
@@ -82,7 +75,7 @@ def columbus_moran() -> list[Check]:
       "moments, z and two-sided p", reference="spdep::localmoran, Columbus CRIME, queen contiguity",
       grade="exact reproduction of peer software (worst unit per column)")
 def columbus_local_moran() -> list[Check]:
-    spec = _expected(COLUMBUS)["columbus_local_moran"]
+    spec = expected(COLUMBUS.name)["columbus_local_moran"]
     data, w = columbus()
     ours = local_moran(data.set_index("POLYID")["CRIME"], w, alternative="two-sided").table
     ref = pd.read_csv(COLUMBUS / "localmoran_CRIME_queen_spdep.csv").set_index("POLYID")
@@ -103,7 +96,7 @@ def columbus_lm_tests() -> list[Check]:
     d = data.set_index("POLYID")
     tab = lm_tests(d["CRIME"], d[["INC", "HOVAL"]], w).table
     got = {**tab["statistic"].to_dict(), **{f"p_{k}": v for k, v in tab["p_value"].items()}}
-    return _checks(_expected(COLUMBUS)["columbus_lm_tests"], got)
+    return _checks(expected(COLUMBUS.name)["columbus_lm_tests"], got)
 
 
 @case("columbus_sar_ml", area="spatial", method="cross-section SAR by concentrated ML, exact "
@@ -112,7 +105,7 @@ def columbus_lm_tests() -> list[Check]:
 def columbus_sar_ml() -> list[Check]:
     data, w = columbus()
     res = fit_spatial_cross_section(data, w, y="CRIME", x=["INC", "HOVAL"], unit="POLYID")
-    return _checks(_expected(COLUMBUS)["columbus_sar_ml"], res.params.to_dict())
+    return _checks(expected(COLUMBUS.name)["columbus_sar_ml"], res.params.to_dict())
 
 
 @case("cigar_sar_entity_fe", area="spatial", method="panel SAR with state FE by ML (direct "
@@ -123,7 +116,7 @@ def cigar_sar_entity_fe() -> list[Check]:
     res = fit_spatial_panel(data, w, y="logc", x=["logp", "logy"], unit="state", time="year",
                             model="sar", fixed_effects="entity")
     got = {**res.params.to_dict(), "se_rho_sdpdmod_grid": res.tidy().loc["rho", "std_error"]}
-    return _checks(_expected(CIGAR)["cigar_sar_entity_fe"], got)
+    return _checks(expected(CIGAR.name)["cigar_sar_entity_fe"], got)
 
 
 @case("cigar_sdm_twoways_sdpdmod", area="spatial", method="panel SDM with state and year FE, "
@@ -134,7 +127,7 @@ def cigar_sdm_twoways_sdpdmod() -> list[Check]:
     data, w = cigar()
     res = fit_spatial_panel(data, w, y="logc", x=["logp", "logy"], unit="state", time="year",
                             model="sdm", fixed_effects="twoways", wy_after_demeaning=True)
-    return _checks(_expected(CIGAR)["cigar_sdm_twoways_sdpdmod"], res.params.to_dict())
+    return _checks(expected(CIGAR.name)["cigar_sdm_twoways_sdpdmod"], res.params.to_dict())
 
 
 @case("cigar_twoways_fe_ols", area="spatial", method="two-way FE (within) regression, no "
@@ -144,14 +137,14 @@ def cigar_twoways_fe_ols() -> list[Check]:
     data, w = cigar()
     res = fit_spatial_panel(data, w, y="logc", x=["logp", "logy"], unit="state", time="year",
                             model="ols", fixed_effects="twoways")
-    return _checks(_expected(CIGAR)["cigar_twoways_fe_ols"], res.params.to_dict())
+    return _checks(expected(CIGAR.name)["cigar_twoways_fe_ols"], res.params.to_dict())
 
 
 @case("spatial_effects_identities", area="spatial", method="LeSage-Pace direct/indirect/total "
       "effects from the full matrix", reference="LeSage and Pace (2009) identities",
       grade="analytic identities only")
 def spatial_effects_identities() -> list[Check]:
-    tol = _expected(CIGAR)["spatial_effects_identities"]["tolerance"]
+    tol = expected(CIGAR.name)["spatial_effects_identities"]["tolerance"]
     data, w = cigar()
     p = fit_spatial_panel(data, w, y="logc", x=["logp", "logy"], unit="state", time="year",
                           model="sdm", fixed_effects="twoways").params

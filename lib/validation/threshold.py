@@ -12,7 +12,7 @@ import pandas as pd
 
 from lib.paths import REFERENCE, VALIDATION
 from lib.threshold import _fit_threshold_naive, fit_at_thresholds, fit_threshold, lr_cutoff
-from lib.validation import Check, case
+from lib.validation import Check, case, expected
 
 H1999, H2000 = REFERENCE / "hansen1999", REFERENCE / "hansen2000"
 MC_FILE = VALIDATION / "montecarlo" / "threshold.json"
@@ -34,10 +34,6 @@ SCENARIOS = {"none": {"betas": (1.0,), "gammas": (), "n_thresholds": 1},
 
 
 @cache
-def _expected(folder: str) -> dict:
-    return json.loads((REFERENCE / folder / "expected.json").read_text())
-
-
 def hansen2000_data() -> pd.DataFrame:
     """Durlauf-Johnson sample of Hansen's growth.R (n = 96) as a degenerate panel with T = 1."""
     d = np.loadtxt(H2000 / "dur_john_raw.dat")
@@ -54,7 +50,7 @@ def hansen2000_data() -> pd.DataFrame:
       reference="Hansen (2000), Econometrica 68(3):575-603; thrreg port of Hansen's thr_est, printed output",
       grade="exact reproduction of published threshold, intervals and SSE; coefficients to printed digits")
 def hansen2000_first_split() -> list[Check]:
-    exp = _expected("hansen2000")["first_split"]
+    exp = expected("hansen2000")["first_split"]
     out = []
     for level in (90, 95, 99):
         r = fit_threshold(hansen2000_data(), y="growth", q="gdp60", entity="country", time="period",
@@ -81,7 +77,7 @@ def hansen2000_first_split() -> list[Check]:
       reference="Hansen (1999) data (Stata xthreg); plain FE by linearmodels 7.1 PanelOLS",
       grade="invariants exact; no-threshold limit reproduces peer FE software; no published table")
 def hansen1999_invariants() -> list[Check]:
-    exp = _expected("hansen1999")
+    exp = expected("hansen1999")
     df = pd.read_csv(H1999 / "hansen1999.csv")
     out = _plain_fe_checks(df, exp["plain_fe"])
     inv = exp["invariants"]
