@@ -48,12 +48,19 @@ def lib_modules_used(source: str) -> set[str]:
         if mod in seen:
             continue
         seen.add(mod)
-        path = paths.ROOT / "lib" / (mod.replace(".", "/") + ".py")
-        if not path.exists():
-            path = paths.ROOT / "lib" / mod.replace(".", "/") / "__init__.py"
-        if path.exists():
+        path = _module_file(mod)
+        if path is not None:
             todo |= _lib_imports(path.read_text(encoding="utf-8"))
     return seen
+
+
+def _module_file(mod: str) -> Path | None:
+    """Source file of a lib module ('threshold' or 'validation'), or None if there is none."""
+    base = paths.ROOT / "lib" / mod.replace(".", "/")
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.exists():
+            return path
+    return None
 
 
 def _lib_imports(source: str) -> set[str]:
@@ -118,10 +125,8 @@ def chapter_inputs(stem: str, overrides: dict, edition: str = "open", results: P
     mods = sorted(lib_modules_used(src))
     lib_hash = {}
     for m in mods:
-        p = paths.ROOT / "lib" / (m.replace(".", "/") + ".py")
-        if not p.exists():
-            p = paths.ROOT / "lib" / m.replace(".", "/") / "__init__.py"
-        if p.exists():
+        p = _module_file(m)
+        if p is not None:
             lib_hash[m] = _sha(p.read_bytes())
     if "validation" in mods:  # the validation registry imports its area modules dynamically
         for p in sorted((paths.ROOT / "lib").rglob("*.py")):
